@@ -1,0 +1,1 @@
+"""Gentle Back: an Alexa skill for guided, gentle stretch routines."""

@@ -1,0 +1,43 @@
+"""`gentle-back validate [PATH...]`: check content files, print every problem, exit 1 on any."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from skill.catalogue import CatalogueError, load_catalogue
+from skill.config import Settings
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="a sessions folder, or routine files checked against the pose library "
+        "(default: the configured sessions folder)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    paths: list[Path] = args.paths
+    try:
+        if not paths:
+            catalogue = load_catalogue(settings.sessions_dir)
+        elif len(paths) == 1 and paths[0].is_dir():
+            catalogue = load_catalogue(paths[0])
+        else:
+            catalogue = load_catalogue(
+                settings.sessions_dir, routine_files=paths, pose_dir=settings.sessions_dir / "poses"
+            )
+    except CatalogueError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        count = len(exc.problems)
+        print(f"{count} problem{'s' if count != 1 else ''} found", file=sys.stderr)
+        return 1
+    print(f"ok: {len(catalogue.routines)} routines, {len(catalogue.poses)} poses")
+    return 0

@@ -1,0 +1,124 @@
+"""Read one YAML file into plain data plus a map from field path to line number.
+
+Everything that can go wrong reading a file (encoding, tabs, syntax, duplicate keys, an empty
+file, several documents) comes back as a `Problem` naming the file and line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+Loc = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with a content file, printed as `file:line: field: message`."""
+
+    path: str
+    line: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.field}: {self.message}"
+
+
+@dataclass
+class SourceDoc:
+    """A parsed YAML document and where each of its fields stands in the file."""
+
+    path: str
+    data: Any
+    lines: dict[Loc, int] = field(default_factory=dict)
+
+    def line_of(self, loc: Loc) -> int:
+        """The line of the deepest part of `loc` that exists in the file (1 for the root)."""
+        for end in range(len(loc), 0, -1):
+            line = self.lines.get(loc[:end])
+            if line is not None:
+                return line
+        return 1
+
+
+def format_loc(loc: Loc) -> str:
+    """`('steps', 2, 'hold')` -> `steps[2].hold`."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(file)"
+
+
+def _line_at_byte(raw: bytes, offset: int) -> int:
+    return raw[:offset].count(b"\n") + 1
+
+
+def _map_lines(
+    node: yaml.Node, loc: Loc, lines: dict[Loc, int], problems: list[tuple[int, Loc, str]]
+) -> None:
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                problems.append((line, (*loc, key), f"duplicate key (first at line {seen[key]})"))
+                continue
+            seen[key] = line
+            lines[(*loc, key)] = line
+            _map_lines(value_node, (*loc, key), lines, problems)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            lines[(*loc, index)] = item.start_mark.line + 1
+            _map_lines(item, (*loc, index), lines, problems)
+
+
+def read_yaml(path: Path, display: str | None = None) -> SourceDoc | list[Problem]:
+    """Parse `path`; return the document, or every problem found reading it."""
+    name = display or str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return [Problem(name, 1, "(file)", f"cannot read: {exc.strerror or exc}")]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = _line_at_byte(raw, exc.start)
+        return [Problem(name, line, "(file)", f"not UTF-8 text (byte {raw[exc.start]:#04x})")]
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if not text.strip() or all(
+        not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
+    ):
+        return [Problem(name, 1, "(file)", "file is empty")]
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return [Problem(name, 1, "(file)", "file is empty")]
+        lines: dict[Loc, int] = {(): node.start_mark.line + 1}
+        duplicates: list[tuple[int, Loc, str]] = []
+        _map_lines(node, (), lines, duplicates)
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        reason = exc.problem or exc.context or "invalid YAML"
+        source_lines = text.splitlines()
+        if line <= len(source_lines) and "\t" in source_lines[line - 1]:
+            reason = f"{reason} (a tab character: indent with spaces)"
+        return [Problem(name, line, "yaml", reason)]
+    except yaml.YAMLError as exc:
+        return [Problem(name, 1, "yaml", str(exc))]
+    finally:
+        loader.dispose()
+    if duplicates:
+        return [Problem(name, line, format_loc(loc), msg) for line, loc, msg in duplicates]
+    if not isinstance(data, dict):
+        kind = "a list" if isinstance(data, list) else f"a {type(data).__name__}"
+        return [Problem(name, 1, "(file)", f"the top level must be a mapping of keys, not {kind}")]
+    return SourceDoc(name, data, lines)
