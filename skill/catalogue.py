@@ -40,7 +40,8 @@ class CatalogueError(Exception):
 
 def normalise_phrase(text: str) -> str:
     """Lower-case words only, as speech arrives: `Legs-Up-the-Wall` -> `legs up the wall`."""
-    return " ".join(re.findall(r"[a-z0-9']+", text.lower().replace("&", " and ")))
+    text = text.lower().replace("&", " and ").replace("\u2019", "'")
+    return " ".join(re.findall(r"[a-z0-9']+", text))
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,10 @@ def _friendly(error: ErrorDetails) -> str:
         return "is required"
     if kind == "extra_forbidden":
         return "unknown key"
+    if kind == "string_pattern_mismatch":
+        return "use lower-case letters and digits joined by hyphens, such as knee-to-chest"
+    if kind == "model_type":
+        return "must be a mapping of keys, such as `pose: sphinx`, not a single value"
     if kind == "value_error":
         return message.removeprefix("Value error, ")
     return message[0].lower() + message[1:] if message else kind
@@ -162,10 +167,11 @@ def load_catalogue(
     pose_dir = pose_dir if pose_dir is not None else sessions_dir / "poses"
     files = list(routine_files) if routine_files is not None else _yaml_files(sessions_dir)
     base = base if base is not None else Path.cwd()
-    poses, problems = _load_all(_yaml_files(pose_dir), Pose, base)
+    pose_files = _yaml_files(pose_dir)
+    poses, problems = _load_all(pose_files, Pose, base)
     routines, routine_problems = _load_all(files, Routine, base)
     problems += routine_problems
-    if not poses and not any(p.path.startswith(str(pose_dir)) for p in problems):
+    if not pose_files:
         problems.append(Problem(_display(pose_dir, base), 1, "(folder)", "no pose files found"))
     problems += list(_cross_file_problems(poses, routines))
     if problems:
@@ -185,6 +191,10 @@ def _cross_file_problems(poses: list[_Loaded], routines: list[_Loaded]) -> Itera
     yield from _unique_names(routines, "routine")
     for pose_id, loaded in pose_lines.items():
         pose = library[pose_id]
+        if pose.variant_of is not None and pose.variant_of not in library:
+            line = loaded.doc.line_of(("variant_of",))
+            message = f"unknown pose {pose.variant_of!r}"
+            yield Problem(loaded.doc.path, line, "variant_of", message)
         for profile, verdict in pose.verdicts.items():
             if isinstance(verdict, Modify):
                 loc = ("verdicts", profile, "modify")

@@ -18,6 +18,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainValidator,
+    field_validator,
     model_validator,
 )
 
@@ -170,12 +171,13 @@ class Pose(_Strict):
     breath: Breath = Breath.NATURAL
     variant_of: Identifier | None = None
 
-    @model_validator(mode="after")
-    def _every_profile_has_a_verdict(self) -> Pose:
-        missing = [p for p in PROFILES if p not in self.verdicts]
+    @field_validator("verdicts")
+    @classmethod
+    def _every_profile_has_a_verdict(cls, verdicts: dict[str, Verdict]) -> dict[str, Verdict]:
+        missing = [p for p in PROFILES if p not in verdicts]
         if missing:
-            raise ValueError(f"verdicts: missing {', '.join(missing)}")
-        return self
+            raise ValueError(f"missing {', '.join(missing)}")
+        return verdicts
 
 
 class ScreeningQuestion(_Strict):

@@ -57,24 +57,48 @@ def _line_at_byte(raw: bytes, offset: int) -> int:
     return raw[:offset].count(b"\n") + 1
 
 
+#: Mapping keys YAML reads as something other than text (`yes:`, `1:`, `~:`), by tag.
+_NON_TEXT_KEYS = {
+    "tag:yaml.org,2002:bool": "true/false",
+    "tag:yaml.org,2002:int": "a number",
+    "tag:yaml.org,2002:float": "a number",
+    "tag:yaml.org,2002:null": "nothing (null)",
+}
+
+
 def _map_lines(
-    node: yaml.Node, loc: Loc, lines: dict[Loc, int], problems: list[tuple[int, Loc, str]]
+    node: yaml.Node,
+    loc: Loc,
+    lines: dict[Loc, int],
+    problems: list[tuple[int, Loc, str]],
+    mapped: set[int] | None = None,
 ) -> None:
+    # An alias (*name) is the very node its anchor made. Map each node once, so a file whose
+    # alias refers to itself cannot recurse for ever, nor nested aliases multiply the work.
+    mapped = set() if mapped is None else mapped
+    if id(node) in mapped:
+        return
+    mapped.add(id(node))
     if isinstance(node, yaml.MappingNode):
         seen: dict[str, int] = {}
         for key_node, value_node in node.value:
             key = str(key_node.value)
             line = key_node.start_mark.line + 1
+            kind = _NON_TEXT_KEYS.get(key_node.tag)
+            if kind is not None:
+                message = f"YAML reads the key {key!r} as {kind}, not text; put it in quotes"
+                problems.append((line, (*loc, key), message))
+                continue
             if key in seen:
                 problems.append((line, (*loc, key), f"duplicate key (first at line {seen[key]})"))
                 continue
             seen[key] = line
             lines[(*loc, key)] = line
-            _map_lines(value_node, (*loc, key), lines, problems)
+            _map_lines(value_node, (*loc, key), lines, problems, mapped)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             lines[(*loc, index)] = item.start_mark.line + 1
-            _map_lines(item, (*loc, index), lines, problems)
+            _map_lines(item, (*loc, index), lines, problems, mapped)
 
 
 def read_yaml(path: Path, display: str | None = None) -> SourceDoc | list[Problem]:
@@ -108,6 +132,8 @@ def read_yaml(path: Path, display: str | None = None) -> SourceDoc | list[Proble
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
         reason = exc.problem or exc.context or "invalid YAML"
+        if exc.context and exc.problem and exc.problem.startswith("but "):
+            reason = f"{exc.context} {exc.problem}"  # e.g. two documents in one file
         source_lines = text.splitlines()
         if line <= len(source_lines) and "\t" in source_lines[line - 1]:
             reason = f"{reason} (a tab character: indent with spaces)"
@@ -118,7 +144,10 @@ def read_yaml(path: Path, display: str | None = None) -> SourceDoc | list[Proble
         loader.dispose()
     if duplicates:
         return [Problem(name, line, format_loc(loc), msg) for line, loc, msg in duplicates]
+    if data is None:
+        return [Problem(name, 1, "(file)", "file is empty")]
     if not isinstance(data, dict):
-        kind = "a list" if isinstance(data, list) else f"a {type(data).__name__}"
+        kinds = {list: "a list", str: "a piece of text", bool: "true/false"}
+        kind = kinds.get(type(data), "a number" if isinstance(data, int | float) else "one value")
         return [Problem(name, 1, "(file)", f"the top level must be a mapping of keys, not {kind}")]
     return SourceDoc(name, data, lines)

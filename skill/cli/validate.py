@@ -39,5 +39,6 @@ def run(args: argparse.Namespace) -> int:
         count = len(exc.problems)
         print(f"{count} problem{'s' if count != 1 else ''} found", file=sys.stderr)
         return 1
-    print(f"ok: {len(catalogue.routines)} routines, {len(catalogue.poses)} poses")
+    routines, poses = len(catalogue.routines), len(catalogue.poses)
+    print(f"ok: {routines} routine{'s' if routines != 1 else ''}, {poses} poses")
     return 0
