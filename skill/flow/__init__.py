@@ -1,0 +1,1 @@
+"""The conversation core: stage by stage, from typed state to a reply. No Alexa objects here."""

@@ -1,0 +1,1 @@
+"""Request handlers: the thin Alexa edge around `skill.flow`, grouped by conversation stage."""
