@@ -1,0 +1,331 @@
+"""The web-service host: a Flask app that runs the one skill object behind Alexa's HTTP contract.
+
+`create_app()` builds everything when called and nothing at import time. The skill endpoint reads
+the raw body (capped at `max_body_bytes`), verifies Alexa's signature over those exact bytes when
+verification is on, checks the envelope's shape, hands it to `skill.invoke` and returns the
+response envelope as JSON. Bad input of any kind gets a 400 with a short reason, never a 500; a 500
+means the skill itself raised past its own catch-all handler. `/healthz` answers load balancers and
+`/audio/<file>` serves the rendered sounds with long-lived caching headers.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import math
+import re
+import time
+from datetime import datetime
+from enum import Enum
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+from ask_sdk_core.exceptions import SerializationException
+from ask_sdk_model.request_envelope import RequestEnvelope
+from flask import Flask, Response, g, jsonify, request, send_from_directory
+from werkzeug.exceptions import HTTPException, NotFound
+
+from skill.config import Settings
+from skill.limits import MAX_RESPONSE_BYTES
+
+if TYPE_CHECKING:
+    from ask_sdk_core.skill import CustomSkill
+
+    from skill.verify import RequestVerifier
+
+logger = logging.getLogger(__name__)
+
+VERIFY_OFF_WARNING: Final = (
+    "Request verification is OFF (GENTLE_BACK_VERIFY_REQUESTS=off): for local development only"
+)
+#: Rendered audio never changes under a given name, so devices and CDNs may keep it for a day.
+AUDIO_MAX_AGE_SECONDS: Final = 86400
+#: What /audio serves, by extension; Alexa's <audio> tag plays MP3 only, the rest are for people.
+AUDIO_TYPES: Final = {
+    ".mp3": "audio/mpeg",
+    ".wav": "audio/wav",
+    ".m4a": "audio/mp4",
+    ".aac": "audio/aac",
+}
+ENVELOPE_TYPE: Final = "ask_sdk_model.request_envelope.RequestEnvelope"
+
+_LIST_TYPE: Final = re.compile(r"list\[(.+)\]\Z")
+_DICT_TYPE: Final = re.compile(r"dict\(([^,]*), (.+)\)\Z")
+_SCALAR_TYPES: Final = frozenset({"str", "int", "float", "bool", "datetime", "date"})
+#: What DefaultSerializer may raise on input it was not written for.
+_SERIALIZER_ERRORS: Final = (
+    SerializationException,
+    TypeError,
+    AttributeError,
+    ValueError,
+    KeyError,
+    RecursionError,
+)
+
+
+class EnvelopeError(ValueError):
+    """The request body is not a usable Alexa request envelope; the message is a short reason."""
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    skill: CustomSkill | None = None,
+    verifier: RequestVerifier | None = None,
+) -> Flask:
+    """Build the Flask app around one skill object.
+
+    `settings` default to `Settings.from_env()`; `skill` defaults to `build_skill(settings)`.
+    Requests are verified when `settings.verify_requests` is on, with `verifier` or else a
+    `RequestVerifier` for `settings.skill_id` trusting `settings.trusted_roots` (certifi's bundle
+    when unset); when it is off, a warning is logged once here and `verifier` is ignored.
+    """
+    settings = settings if settings is not None else Settings.from_env()
+    if skill is None:
+        from skill.builder import build_skill
+
+        skill = build_skill(settings)
+    if settings.verify_requests:
+        verifier = verifier if verifier is not None else _default_verifier(settings)
+        if settings.skill_id is None:
+            logger.warning("GENTLE_BACK_SKILL_ID is not set: requests for any skill will pass")
+    else:
+        logger.warning(VERIFY_OFF_WARNING)
+        verifier = None
+
+    app = Flask(__name__, static_folder=None)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    endpoint = _SkillEndpoint(skill, verifier)
+    app.add_url_rule(settings.alexa_path, "alexa", endpoint.handle, methods=["POST"])
+    app.add_url_rule("/healthz", "healthz", _healthz, methods=["GET"])
+    audio_dir = settings.audio_dir
+
+    @app.get("/audio/<path:filename>")
+    def audio(filename: str) -> Response:
+        return _send_audio(audio_dir, filename)
+
+    app.before_request(_start_timer)
+    app.after_request(_log_request)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected_error)
+    return app
+
+
+def parse_envelope(body: bytes, skill: CustomSkill) -> tuple[str, RequestEnvelope]:
+    """Turn raw body bytes into (request type, RequestEnvelope), or raise EnvelopeError.
+
+    The JSON must be strict UTF-8 with finite numbers, an object with a version and a request
+    carrying type, requestId and an ISO 8601 timestamp with a time zone; every field the SDK's
+    model knows must have the right shape, and polymorphic parts a known `type`. Only then does
+    the SDK's serializer see it, and anything it still raises is mapped to EnvelopeError too.
+    """
+    data, text = _load_json(body)
+    request_type = _check_required(data)
+    _check_shape(data, ENVELOPE_TYPE, "envelope")
+    try:
+        envelope = skill.serializer.deserialize(payload=text, obj_type=RequestEnvelope)
+    except _SERIALIZER_ERRORS as exc:
+        raise EnvelopeError("request envelope could not be read") from exc
+    if not isinstance(envelope, RequestEnvelope):
+        raise EnvelopeError("request envelope could not be read")
+    return request_type, envelope
+
+
+class _SkillEndpoint:
+    """POST handler for the skill path: verify, parse, invoke, answer."""
+
+    def __init__(self, skill: CustomSkill, verifier: RequestVerifier | None) -> None:
+        self._skill = skill
+        self._verifier = verifier
+
+    def handle(self) -> tuple[Response, int]:
+        body = request.get_data(cache=False)  # raises 413 past MAX_CONTENT_LENGTH
+        if self._verifier is not None:
+            from skill.verify import VerificationError
+
+            try:
+                self._verifier.verify(dict(request.headers.items()), body)
+            except VerificationError as exc:
+                return _error(400, str(exc))
+        try:
+            request_type, envelope = parse_envelope(body, self._skill)
+        except EnvelopeError as exc:
+            return _error(400, str(exc))
+        g.request_type = request_type
+        try:
+            response_envelope = self._skill.invoke(request_envelope=envelope, context=None)
+            payload = self._skill.serializer.serialize(response_envelope)
+        except Exception:
+            logger.exception("the skill raised while answering a %s", request_type)
+            return _error(500, "internal error")
+        response = jsonify(payload)
+        if response.content_length and response.content_length > MAX_RESPONSE_BYTES:
+            logger.warning(
+                "response to a %s is %d bytes, over the %d-byte safe limit",
+                request_type,
+                response.content_length,
+                MAX_RESPONSE_BYTES,
+            )
+        return response, 200
+
+
+def _default_verifier(settings: Settings) -> RequestVerifier:
+    from skill.verify import RequestVerifier, load_roots
+
+    roots = load_roots(settings.trusted_roots) if settings.trusted_roots is not None else None
+    return RequestVerifier(skill_id=settings.skill_id, trusted_roots=roots)
+
+
+def _healthz() -> Response:
+    return jsonify(status="ok")
+
+
+def _send_audio(audio_dir: Path, filename: str) -> Response:
+    name = filename.rsplit("/", 1)[-1]
+    mimetype = AUDIO_TYPES.get("." + name.rsplit(".", 1)[-1].lower()) if "." in name else None
+    if mimetype is None or name.startswith("."):
+        raise NotFound()
+    # send_from_directory refuses paths that escape audio_dir (404) and answers If-None-Match.
+    return send_from_directory(
+        audio_dir, filename, mimetype=mimetype, max_age=AUDIO_MAX_AGE_SECONDS
+    )
+
+
+def _error(status: int, reason: str) -> tuple[Response, int]:
+    return jsonify(error=reason), status
+
+
+def _start_timer() -> None:
+    g.started = time.perf_counter()
+    g.request_type = "-"
+
+
+def _log_request(response: Response) -> Response:
+    started: float = g.get("started", time.perf_counter())
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    # Path and request type only: the body (and so the user id) is never logged.
+    logger.info(
+        "%s %s %s %d %.0fms",
+        request.method,
+        request.path,
+        g.get("request_type", "-"),
+        response.status_code,
+        elapsed_ms,
+    )
+    return response
+
+
+def _http_error(exc: HTTPException) -> tuple[Response, int]:
+    status = exc.code or 500
+    return _error(status, (exc.name or "error").lower())
+
+
+def _unexpected_error(exc: Exception) -> tuple[Response, int]:
+    logger.exception("unexpected error while serving %s", request.path, exc_info=exc)
+    return _error(500, "internal error")
+
+
+def _reject_constant(name: str) -> float:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError("number out of range")
+    return value
+
+
+def _load_json(body: bytes) -> tuple[dict[str, Any], str]:
+    if not body.strip():
+        raise EnvelopeError("request body is empty")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise EnvelopeError("request body is not UTF-8") from None
+    try:
+        data = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+    except RecursionError:
+        raise EnvelopeError("request body is nested too deeply") from None
+    except ValueError:
+        raise EnvelopeError("request body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise EnvelopeError("request body is not a JSON object")
+    return data, text
+
+
+def _check_required(data: dict[str, Any]) -> str:
+    version = data.get("version")
+    if not isinstance(version, str) or not version:
+        raise EnvelopeError("version is missing")
+    req = data.get("request")
+    if not isinstance(req, dict):
+        raise EnvelopeError("request is missing")
+    for field in ("type", "requestId", "timestamp"):
+        value = req.get(field)
+        if not isinstance(value, str) or not value.strip():
+            raise EnvelopeError(f"request.{field} is missing")
+    try:
+        timestamp = datetime.fromisoformat(req["timestamp"])
+    except ValueError:
+        raise EnvelopeError("request.timestamp is not ISO 8601") from None
+    if timestamp.tzinfo is None:
+        raise EnvelopeError("request.timestamp has no time zone")
+    request_type: str = req["type"]
+    return request_type
+
+
+@cache
+def _model_class(type_name: str) -> type[Any]:
+    module_name, _, class_name = type_name.rpartition(".")
+    model: type[Any] = getattr(importlib.import_module(module_name), class_name)
+    return model
+
+
+def _check_shape(value: Any, type_name: str, where: str) -> None:
+    """Check `value` against an ask_sdk_model type the way DefaultSerializer will read it."""
+    if value is None or type_name == "object":
+        return
+    if match := _LIST_TYPE.match(type_name):
+        if not isinstance(value, list):
+            raise EnvelopeError(f"{where} must be a list")
+        for index, item in enumerate(value):
+            _check_shape(item, match.group(1), f"{where}[{index}]")
+    elif match := _DICT_TYPE.match(type_name):
+        if not isinstance(value, dict):
+            raise EnvelopeError(f"{where} must be an object")
+        for key, item in value.items():
+            _check_shape(item, match.group(2), f"{where}.{key}")
+    elif type_name in _SCALAR_TYPES:
+        if isinstance(value, dict | list):
+            raise EnvelopeError(f"{where} must be a {type_name}")
+    else:
+        _check_model(value, _model_class(type_name), where)
+
+
+def _check_model(value: Any, model: type[Any], where: str) -> None:
+    if issubclass(model, Enum):
+        if isinstance(value, dict | list) or value not in {m.value for m in model}:
+            raise EnvelopeError(f"{where} has an unknown value")
+        return
+    if not isinstance(value, dict):
+        raise EnvelopeError(f"{where} must be an object")
+    if hasattr(model, "get_real_child_model"):
+        key: str = model.json_discriminator_key
+        kind = value.get(key)
+        child = model.discriminator_value_class_map.get(kind) if isinstance(kind, str) else None
+        if child is None:
+            raise EnvelopeError(f"{where}.{key} is missing or unknown")
+        model = _model_class(child)
+    types: dict[str, str] = getattr(model, "deserialized_types", {})
+    names: dict[str, str] = getattr(model, "attribute_map", {})
+    json_names = {names.get(attr, attr): attr for attr in types}
+    for key, item in value.items():
+        attr = json_names.get(key)
+        if attr is not None:
+            _check_shape(item, types[attr], f"{where}.{key}")
+        elif key.startswith("_") or key in types or hasattr(model, key):
+            # The serializer would setattr these over the model's own attributes.
+            raise EnvelopeError(f"{where}.{key} is not allowed")
