@@ -7,24 +7,68 @@ plain JSON-able dicts at the boundary.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+import types
+from collections.abc import Collection
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from datetime import datetime
-from typing import Any
+from typing import Any, Union, get_args, get_origin, get_type_hints
 
 USER_SCHEMA_VERSION = 1
 SESSION_SCHEMA_VERSION = 1
+PACES = ("slow", "normal", "brisk")
+VERBOSITIES = ("full", "brief")
+PROFILES = ("disc", "stenosis", "unsure")
+DIRECTIONS = ("flexion", "extension", "rotation", "neutral", "nerve-glide", "inversion")
 
 
-def _known(cls: type, data: dict[str, Any]) -> dict[str, Any]:
-    names = {f.name for f in fields(cls)}
-    return {k: v for k, v in data.items() if k in names}
+def _fits(value: Any, hint: Any) -> bool:
+    """Whether a stored value has the declared type (attributes can arrive corrupted)."""
+    origin = get_origin(hint)
+    if origin in (Union, types.UnionType):
+        return any(_fits(value, option) for option in get_args(hint))
+    if hint is type(None):
+        return value is None
+    if origin is list:
+        (item,) = get_args(hint)
+        return isinstance(value, list) and all(_fits(v, item) for v in value)
+    if origin is dict:
+        key, item = get_args(hint)
+        return isinstance(value, dict) and all(
+            _fits(k, key) and _fits(v, item) for k, v in value.items()
+        )
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint is str:
+        return isinstance(value, str)
+    return False
 
 
-def _int(value: Any, default: int = 0) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
+def _typed_values(cls: type, data: Any) -> dict[str, Any] | None:
+    """The fields of `data` that have their declared types; None when a required one doesn't.
+
+    Fields with a wrong type fall back to their defaults, so a corrupted attribute can never
+    crash a turn.
+    """
+    if not isinstance(data, dict):
+        data = {}
+    hints = get_type_hints(cls)
+    values: dict[str, Any] = {}
+    for spec in fields(cls):
+        value = data.get(spec.name, MISSING)
+        hint = hints[spec.name]
+        if spec.name == "resume":
+            values["resume"] = ResumePoint.from_dict(value)
+        elif value is not MISSING and _fits(value, hint):
+            values[spec.name] = (
+                list(value)
+                if isinstance(value, list)
+                else (dict(value) if isinstance(value, dict) else value)
+            )
+        elif spec.default is MISSING and spec.default_factory is MISSING:
+            return None
+    return values
 
 
 @dataclass
@@ -43,10 +87,10 @@ class ResumePoint:
     pre_leg: int | None = None
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ResumePoint:
-        values = _known(cls, data)
-        values["turn"] = _int(values.get("turn"))
-        return cls(**values)
+    def from_dict(cls, data: Any) -> ResumePoint | None:
+        """A resume point from stored data, or None when it is missing or unusable."""
+        values = _typed_values(cls, data)
+        return None if values is None else cls(**values)
 
 
 @dataclass
@@ -84,17 +128,20 @@ class UserState:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any] | None) -> UserState:
-        """Build from stored attributes; unknown keys are ignored, numbers normalised."""
-        values = _known(cls, dict(data or {}))
-        resume = values.get("resume")
-        values["resume"] = ResumePoint.from_dict(resume) if isinstance(resume, dict) else None
-        for name in ("sessions_completed", "worse_streak", "favourable_streak", "further_streak"):
-            values[name] = _int(values.get(name))
-        values["schema_version"] = USER_SCHEMA_VERSION
-        values["screening"] = dict(values.get("screening") or {})
-        values["avoid_directions"] = list(values.get("avoid_directions") or [])
-        return cls(**values)
+    def from_dict(cls, data: Any) -> UserState:
+        """Build from stored attributes; unknown keys are ignored, mistyped ones defaulted."""
+        state = cls(**(_typed_values(cls, data) or {}))
+        state.schema_version = USER_SCHEMA_VERSION
+        state.sanitize()
+        return state
+
+    def sanitize(self) -> None:
+        """Drop values outside their allowed sets."""
+        if self.profile not in PROFILES:
+            self.profile = None
+        self.pace = self.pace if self.pace in PACES else "normal"
+        self.verbosity = self.verbosity if self.verbosity in VERBOSITIES else "full"
+        self.avoid_directions = [d for d in self.avoid_directions if d in DIRECTIONS]
 
     def forget_adaptation(self) -> None:
         """Drop everything derived from pain ratings (used when consent is off)."""
@@ -136,13 +183,22 @@ class SessionState:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any] | None) -> SessionState:
-        values = _known(cls, dict(data or {}))
-        for name in ("question", "retries", "turn"):
-            values[name] = _int(values.get(name))
-        values["avoid_directions"] = list(values.get("avoid_directions") or [])
-        values["checks_done"] = list(values.get("checks_done") or [])
-        return cls(**values)
+    def from_dict(cls, data: Any) -> SessionState:
+        """Build from session attributes; unknown keys are ignored, mistyped ones defaulted."""
+        return cls(**(_typed_values(cls, data) or {}))
+
+    def sanitize(self, routines: Collection[str]) -> None:
+        """Forget references to routines that don't exist and values outside their sets."""
+        if self.routine_id is not None and self.routine_id not in routines:
+            self.clear_routine()
+            self.stage = "start"
+        if self.pending_routine is not None and self.pending_routine not in routines:
+            self.pending_routine = None
+        self.pace = self.pace if self.pace in PACES else "normal"
+        self.verbosity = self.verbosity if self.verbosity in VERBOSITIES else "full"
+        self.avoid_directions = [d for d in self.avoid_directions if d in DIRECTIONS]
+        self.question = max(0, self.question)
+        self.turn = max(0, self.turn)
 
     def clear_routine(self) -> None:
         """Forget the routine position and every score of this session."""

@@ -356,3 +356,44 @@ def test_an_unknown_settings_secret_is_not_needed_to_build_the_skill_on_sqlite(
     talk = Conversation(build_skill(settings, catalogue=catalogue))
     assert talk.launch().says("welcome")
     assert TEST_SECRET not in (tmp_path / "user-key.secret").read_bytes()
+
+
+@pytest.mark.parametrize(
+    "attributes",
+    [
+        {"stage": "routine", "routine_id": "no-such-routine", "turn": 3},
+        {"stage": "routine", "routine_id": "morning-five", "turn": "three", "pace": "warp"},
+        {"stage": "redflags", "question": 99},
+        {"stage": "screening", "routine_id": "legs-up-the-wall", "question": 42},
+        {"stage": 7, "avoid_directions": "abc", "checks_done": {"x": 1}},
+        {"stage": "routine", "routine_id": "morning-five", "turn": 10_000},
+        {"stage": "confirm_routine", "pending_routine": ["not", "a", "string"]},
+    ],
+    ids=[
+        "gone-routine",
+        "mistyped",
+        "question-out-of-range",
+        "screening-out-of-range",
+        "wrong-types",
+        "turn-past-the-end",
+        "pending-not-a-string",
+    ],
+)
+@pytest.mark.parametrize(
+    "intent",
+    [
+        "AMAZON.YesIntent",
+        "AMAZON.NextIntent",
+        "AMAZON.PreviousIntent",
+        "SkipPoseIntent",
+        "AMAZON.HelpIntent",
+        "SymptomIntent",
+    ],
+)
+def test_corrupted_session_attributes_get_a_sensible_answer_not_an_error(
+    talk: Conversation, attributes: dict[str, object], intent: str
+) -> None:
+    onboard(talk)
+    talk.attributes = dict(attributes)
+    turn = talk.say(intent)
+    assert not turn.says("something went wrong"), turn.text

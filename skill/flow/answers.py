@@ -128,7 +128,7 @@ def navigate(ctx: Ctx, action: str) -> Reply:
     if ctx.sess.stage != "routine":
         return prompts.not_now(ctx)
     session = guiding.current_session(ctx)
-    here = ctx.sess.turn
+    here = min(ctx.sess.turn, len(session.turns) - 1)
     if action == "next":
         return guiding.play(ctx, guiding.next_turn(session, here))
     if action == "continue":

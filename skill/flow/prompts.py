@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from skill.flow import guiding, screens
-from skill.flow.core import Ctx, Reply, ask, line, lines
+from skill.flow.core import Ctx, Reply, ask, line
 from skill.ssml import Ssml, text
 
 ONBOARDING = {"disclaimer", "consent", "profile", "redflags", "urgent"}
@@ -45,17 +45,19 @@ def question(ctx: Ctx) -> tuple[list[Ssml], Ssml]:
     if stage in {"redflags", "check_redflags"}:
         return [screens.redflag_question(sess.question)], line("redflag_reprompt")
     if stage == "urgent":
-        return [text(lines("urgent_questions")[sess.question])], line("redflag_reprompt")
+        return [screens.urgent_question(sess.question)], line("redflag_reprompt")
     if stage == "screening" and sess.routine_id is not None:
         screening = ctx.catalogue.routines[sess.routine_id].screening
         if screening is not None:
-            return [text(screening.questions[sess.question].ask)], line("screening_reprompt")
+            asked = screening.questions[min(sess.question, len(screening.questions) - 1)]
+            return [text(asked.ask)], line("screening_reprompt")
     pending = ctx.catalogue.routines.get(sess.pending_routine or "")
     if stage == "confirm_routine" and pending is not None:
         title = pending.title
         return [line("suggest_reprompt", routine=title)], line("suggest_reprompt", routine=title)
     if stage == "routine" and sess.routine_id is not None:
-        turn = guiding.current_session(ctx).turns[sess.turn]
+        turns = guiding.current_session(ctx).turns
+        turn = turns[min(sess.turn, len(turns) - 1)]
         return [turn.prompt], turn.reprompt
     example = ctx.catalogue.ordered()[0].title
     sess.stage = "menu"

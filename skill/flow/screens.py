@@ -12,8 +12,13 @@ from skill.ssml import Ssml, text
 from skill.state import iso
 
 
+def _nth(key: str, index: int) -> Ssml:
+    questions = lines(key)
+    return text(questions[min(index, len(questions) - 1)])
+
+
 def redflag_question(index: int) -> Ssml:
-    return text(lines("redflag_questions")[index])
+    return _nth("redflag_questions", index)
 
 
 def redflag_count() -> int:
@@ -21,7 +26,7 @@ def redflag_count() -> int:
 
 
 def urgent_question(index: int) -> Ssml:
-    return text(lines("urgent_questions")[index])
+    return _nth("urgent_questions", index)
 
 
 def urgent_count() -> int:

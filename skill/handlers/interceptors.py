@@ -63,6 +63,7 @@ class LoadState(AbstractRequestInterceptor):
             now=_request_time(handler_input),
             new_session=bool(session is not None and session.new),
         )
+        ctx.sess.sanitize(self.catalogue.routines)
         manager.request_attributes[CTX_KEY] = ctx
         manager.request_attributes[LOADED_KEY] = stored
 
