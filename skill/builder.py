@@ -5,9 +5,6 @@ The web app, the Lambda entry and the simulator all run the object `build_skill`
 
 from __future__ import annotations
 
-from typing import cast
-
-from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 from ask_sdk_core.dispatch_components.request_components import AbstractRequestHandler
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import CustomSkillBuilder
@@ -74,7 +71,7 @@ def build_skill(
     """Assemble the skill on `settings`; the catalogue and store are loaded when not given."""
     catalogue = catalogue if catalogue is not None else load_catalogue(settings.sessions_dir)
     store = store if store is not None else build_store(settings)
-    builder = CustomSkillBuilder(persistence_adapter=cast(AbstractPersistenceAdapter, store))
+    builder = CustomSkillBuilder(persistence_adapter=store)
     for handler in request_handlers():
         builder.add_request_handler(handler)
     builder.add_exception_handler(common.CatchAllExceptionHandler())
