@@ -121,3 +121,15 @@ def test_serve_reports_a_bad_setting_instead_of_a_traceback(
     assert serve.run(parse()) == 2
     assert "GENTLE_BACK_STORE" in capsys.readouterr().err
     assert "app" not in served
+
+
+def test_serve_plays_locally_rendered_chimes_from_its_own_audio_path(tmp_path: Path) -> None:
+    from skill.cli.serve import local_audio_base
+    from skill.config import Settings
+
+    settings = Settings(audio_dir=tmp_path)
+    assert local_audio_base(settings, "127.0.0.1", 8080) is None  # nothing rendered yet
+    (tmp_path / "start-chime.mp3").write_bytes(b"ID3")
+    assert local_audio_base(settings, "127.0.0.1", 8080) == "http://127.0.0.1:8080/audio"
+    configured = Settings(audio_dir=tmp_path, audio_base_url="https://cdn.example/audio")
+    assert local_audio_base(configured, "127.0.0.1", 8080) == "https://cdn.example/audio"

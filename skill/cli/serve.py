@@ -62,6 +62,20 @@ def decide_verification(flag: bool | None, env: Mapping[str, str], host: str) ->
     return host not in LOOPBACK_HOSTS
 
 
+def local_audio_base(settings: Settings, host: str, port: int) -> str | None:
+    """In development, chimes come from this server's /audio/ when they have been rendered.
+
+    A configured GENTLE_BACK_AUDIO_BASE_URL always wins. Alexa itself only fetches HTTPS audio,
+    so this serves the simulator and local previews; production sets an HTTPS base URL.
+    """
+    if settings.audio_base_url is not None:
+        return settings.audio_base_url
+    if not any(settings.audio_dir.glob("*.mp3")):
+        return None
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}/audio"
+
+
 def launch_request(skill_id: str | None) -> str:
     """A minimal LaunchRequest envelope, stamped now, for the curl example."""
     from datetime import UTC, datetime
@@ -124,7 +138,11 @@ def run(args: argparse.Namespace) -> int:
     try:
         settings = Settings.from_env()
         verify = decide_verification(args.verify, os.environ, args.host)
-        settings = dataclasses.replace(settings, verify_requests=verify)
+        settings = dataclasses.replace(
+            settings,
+            verify_requests=verify,
+            audio_base_url=local_audio_base(settings, args.host, args.port),
+        )
         app = create_app(settings)
     except ConfigError as exc:
         print(f"gentle-back serve: {exc}", file=sys.stderr)
