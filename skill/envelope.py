@@ -164,3 +164,11 @@ def _check_model(value: Any, model: type[Any], where: str) -> None:
         elif key.startswith("_") or key in types or hasattr(model, key):
             # The serializer would setattr these over the model's own attributes.
             raise EnvelopeError(f"{where}.{key} is not allowed")
+
+
+def application_id(envelope: RequestEnvelope) -> str | None:
+    """The skill a request is addressed to, from context.System (where Alexa always puts it)."""
+    system = envelope.context.system if envelope.context is not None else None
+    application = system.application if system is not None else None
+    found = application.application_id if application is not None else None
+    return found if isinstance(found, str) else None

@@ -19,7 +19,7 @@ from flask import Flask, Response, g, jsonify, request, send_from_directory
 from werkzeug.exceptions import HTTPException, NotFound
 
 from skill.config import Settings
-from skill.envelope import EnvelopeError, parse_envelope
+from skill.envelope import EnvelopeError, application_id, parse_envelope
 from skill.limits import MAX_RESPONSE_BYTES
 
 if TYPE_CHECKING:
@@ -71,7 +71,7 @@ def create_app(
 
     app = Flask(__name__, static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
-    endpoint = _SkillEndpoint(skill, verifier)
+    endpoint = _SkillEndpoint(skill, verifier, settings.skill_id)
     app.add_url_rule(settings.alexa_path, "alexa", endpoint.handle, methods=["POST"])
     app.add_url_rule("/healthz", "healthz", _healthz, methods=["GET"])
     audio_dir = settings.audio_dir
@@ -90,9 +90,12 @@ def create_app(
 class _SkillEndpoint:
     """POST handler for the skill path: verify, parse, invoke, answer."""
 
-    def __init__(self, skill: CustomSkill, verifier: RequestVerifier | None) -> None:
+    def __init__(
+        self, skill: CustomSkill, verifier: RequestVerifier | None, skill_id: str | None
+    ) -> None:
         self._skill = skill
         self._verifier = verifier
+        self._skill_id = skill_id
 
     def handle(self) -> tuple[Response, int]:
         body = request.get_data(cache=False)  # raises 413 past MAX_CONTENT_LENGTH
@@ -108,6 +111,9 @@ class _SkillEndpoint:
         except EnvelopeError as exc:
             return _error(400, str(exc))
         g.request_type = request_type
+        if self._skill_id is not None and application_id(envelope) != self._skill_id:
+            # ask-sdk-core would raise on this inside invoke(); it is the caller's mistake.
+            return _error(400, "request is for another skill")
         try:
             response_envelope = self._skill.invoke(request_envelope=envelope, context=None)
             payload = self._skill.serializer.serialize(response_envelope)

@@ -515,3 +515,25 @@ def test_audio_outside_the_folder_or_not_audio_is_a_404(
     answer = audio_client.get(path, follow_redirects=True)  # werkzeug merges double slashes
     assert answer.status_code == 404
     assert b"outside the audio folder" not in answer.data
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(lambda e: e["context"]["System"].pop("application"), id="no-application"),
+        pytest.param(lambda e: e["context"].pop("System"), id="no-system"),
+        pytest.param(
+            lambda e: e["context"]["System"]["application"].update(applicationId="x"),
+            id="another-skill",
+        ),
+    ],
+)
+def test_a_request_for_another_skill_gets_a_400_when_a_skill_id_is_configured(
+    client: FlaskClient, change: Callable[[dict[str, Any]], object]
+) -> None:
+    envelope = launch_envelope()
+    envelope["context"]["System"]["application"] = {"applicationId": SKILL_ID}
+    change(envelope)
+    answer = client.post("/alexa", data=encode(envelope))
+    assert answer.status_code == 400
+    assert answer.get_json() == {"error": "request is for another skill"}
