@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import types
 from collections.abc import Collection
-from dataclasses import MISSING, asdict, dataclass, field, fields
+from dataclasses import MISSING, Field, asdict, dataclass, field, fields
 from datetime import datetime
+from functools import cache
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
 USER_SCHEMA_VERSION = 1
@@ -45,6 +46,13 @@ def _fits(value: Any, hint: Any) -> bool:
     return False
 
 
+@cache
+def _field_specs(cls: type) -> tuple[tuple[Field[Any], Any], ...]:
+    """Each dataclass field with its resolved type hint (resolved once per class)."""
+    hints = get_type_hints(cls)
+    return tuple((spec, hints[spec.name]) for spec in fields(cls))
+
+
 def _typed_values(cls: type, data: Any) -> dict[str, Any] | None:
     """The fields of `data` that have their declared types; None when a required one doesn't.
 
@@ -53,11 +61,9 @@ def _typed_values(cls: type, data: Any) -> dict[str, Any] | None:
     """
     if not isinstance(data, dict):
         data = {}
-    hints = get_type_hints(cls)
     values: dict[str, Any] = {}
-    for spec in fields(cls):
+    for spec, hint in _field_specs(cls):
         value = data.get(spec.name, MISSING)
-        hint = hints[spec.name]
         if spec.name == "resume":
             values["resume"] = ResumePoint.from_dict(value)
         elif value is not MISSING and _fits(value, hint):

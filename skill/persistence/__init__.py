@@ -7,16 +7,15 @@ and DynamoDB for Lambda. The raw Amazon user id is never written to either.
 
 from __future__ import annotations
 
-from abc import ABCMeta, abstractmethod
-from typing import Any
-
-import boto3
-from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
-from ask_sdk_model.request_envelope import RequestEnvelope
-from botocore.exceptions import NoRegionError
+from typing import TYPE_CHECKING, Any
 
 from skill.config import ConfigError, Settings
-from skill.records import CheckinRecord
+from skill.persistence.base import Store
+from skill.persistence.keys import SECRET_FILE_NAME, load_or_create_secret, user_key
+from skill.persistence.sqlite import SqliteStore
+
+if TYPE_CHECKING:
+    from skill.persistence.dynamodb import DynamoDbStore
 
 __all__ = [
     "DynamoDbStore",
@@ -28,51 +27,13 @@ __all__ = [
 ]
 
 
-class Store(AbstractPersistenceAdapter, metaclass=ABCMeta):
-    """A backend: the SDK's persistence adapter plus the user's check-in log.
+def __getattr__(name: str) -> Any:
+    # DynamoDB (and boto3, about 100 ms to import) loads only when asked for.
+    if name == "DynamoDbStore":
+        from skill.persistence.dynamodb import DynamoDbStore
 
-    Being an `AbstractPersistenceAdapter`, a store goes straight into the skill builder. Storage
-    failures raise `ask_sdk_core.exceptions.PersistenceException`, as the SDK's adapters do.
-    """
-
-    @abstractmethod
-    def get_attributes(self, request_envelope: RequestEnvelope) -> dict[str, Any]:
-        """Return the user's persistent attributes, or {} for a user never saved."""
-
-    @abstractmethod
-    def save_attributes(
-        self, request_envelope: RequestEnvelope, attributes: dict[str, Any]
-    ) -> None:
-        """Replace the user's persistent attributes with `attributes` (a JSON-able dict)."""
-
-    @abstractmethod
-    def delete_attributes(self, request_envelope: RequestEnvelope) -> None:
-        """Forget the user's persistent attributes (their check-ins stay; see `delete_user`)."""
-
-    @abstractmethod
-    def user_key(self, user_id: str) -> str:
-        """Return the storage key for an Amazon user id."""
-
-    @abstractmethod
-    def append_checkin(self, user_key: str, record: CheckinRecord) -> None:
-        """Append one check-in to the user's log."""
-
-    @abstractmethod
-    def recent_checkins(self, user_key: str, limit: int = 20) -> list[CheckinRecord]:
-        """Return the user's newest `limit` check-ins, oldest first ([] when `limit` <= 0)."""
-
-    @abstractmethod
-    def delete_user(self, user_key: str) -> None:
-        """Delete the user's attributes and every check-in of theirs."""
-
-    def close(self) -> None:
-        """Release what the store holds open; nothing by default."""
-
-
-# The backends subclass Store, so they are imported once it exists.
-from skill.persistence.dynamodb import DynamoDbStore  # noqa: E402
-from skill.persistence.keys import SECRET_FILE_NAME, load_or_create_secret, user_key  # noqa: E402
-from skill.persistence.sqlite import SqliteStore  # noqa: E402
+        return DynamoDbStore
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def build_store(settings: Settings) -> Store:
@@ -89,6 +50,11 @@ def build_store(settings: Settings) -> Store:
             raise ConfigError(
                 "GENTLE_BACK_USER_KEY_SECRET: required when GENTLE_BACK_STORE=dynamodb"
             )
+        import boto3
+        from botocore.exceptions import NoRegionError
+
+        from skill.persistence.dynamodb import DynamoDbStore
+
         try:
             # A session of its own: boto3's module-level default session is shared global state.
             resource = boto3.session.Session().resource(

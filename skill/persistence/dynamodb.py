@@ -23,7 +23,7 @@ from ask_sdk_model.request_envelope import RequestEnvelope
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import BotoCoreError, ClientError, NoRegionError
 
-from skill.persistence import Store
+from skill.persistence.base import Store
 from skill.persistence.keys import envelope_user_id, sortable_at, user_key
 from skill.records import CheckinRecord
 

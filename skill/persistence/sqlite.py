@@ -26,7 +26,7 @@ from typing import Any
 from ask_sdk_core.exceptions import PersistenceException
 from ask_sdk_model.request_envelope import RequestEnvelope
 
-from skill.persistence import Store
+from skill.persistence.base import Store
 from skill.persistence.keys import envelope_user_id, sortable_at, user_key
 from skill.records import CheckinRecord
 
