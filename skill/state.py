@@ -19,6 +19,23 @@ SESSION_SCHEMA_VERSION = 1
 PACES = ("slow", "normal", "brisk")
 VERBOSITIES = ("full", "brief")
 PROFILES = ("disc", "stenosis", "unsure")
+#: Stages that only make sense with a routine under way.
+ROUTINE_STAGES = frozenset(
+    {
+        "routine",
+        "symptom",
+        "screening",
+        "precheck_redflag",
+        "pre_back",
+        "pre_leg",
+        "check_back",
+        "check_leg",
+        "check_trend",
+        "check_numbness",
+        "check_redflags",
+        "check_redflag_brief",
+    }
+)
 DIRECTIONS = ("flexion", "extension", "rotation", "neutral", "nerve-glide", "inversion")
 
 
@@ -197,6 +214,8 @@ class SessionState:
         """Forget references to routines that don't exist and values outside their sets."""
         if self.routine_id is not None and self.routine_id not in routines:
             self.clear_routine()
+            self.stage = "start"
+        if self.routine_id is None and self.stage in ROUTINE_STAGES:
             self.stage = "start"
         if self.pending_routine is not None and self.pending_routine not in routines:
             self.pending_routine = None

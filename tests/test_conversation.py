@@ -368,6 +368,8 @@ def test_an_unknown_settings_secret_is_not_needed_to_build_the_skill_on_sqlite(
         {"stage": 7, "avoid_directions": "abc", "checks_done": {"x": 1}},
         {"stage": "routine", "routine_id": "morning-five", "turn": 10_000},
         {"stage": "confirm_routine", "pending_routine": ["not", "a", "string"]},
+        {"stage": "routine"},
+        {"stage": "pre_back", "retries": 1},
     ],
     ids=[
         "gone-routine",
@@ -377,6 +379,8 @@ def test_an_unknown_settings_secret_is_not_needed_to_build_the_skill_on_sqlite(
         "wrong-types",
         "turn-past-the-end",
         "pending-not-a-string",
+        "routine-without-one",
+        "score-without-a-routine",
     ],
 )
 @pytest.mark.parametrize(
@@ -388,6 +392,8 @@ def test_an_unknown_settings_secret_is_not_needed_to_build_the_skill_on_sqlite(
         "SkipPoseIntent",
         "AMAZON.HelpIntent",
         "SymptomIntent",
+        "AMAZON.FallbackIntent",
+        "AMAZON.ResumeIntent",
     ],
 )
 def test_corrupted_session_attributes_get_a_sensible_answer_not_an_error(

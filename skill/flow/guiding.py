@@ -96,6 +96,8 @@ def skip_turn(session: Session, index: int) -> int:
 
 
 def step_start(session: Session, index: int) -> int:
+    """The first turn of the pose at turn `index` (clamped to the session)."""
+    index = max(0, min(index, len(session.turns) - 1))
     step = session.step_of_turn(index)
     return index if step is None else session.first_turn_of_step(step)
 

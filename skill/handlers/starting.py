@@ -8,6 +8,8 @@ from skill.flow import guiding, prompts, starting
 from skill.flow.core import Ctx, Reply, line
 from skill.handlers.edge import IntentHandler, slot
 
+#: Longest routine name said back when it isn't known (slot values can be arbitrarily long).
+MAX_ECHOED_CHARS = 60
 #: Stages where the user may pick a routine; elsewhere a question is waiting for its answer.
 CHOOSING = frozenset({"start", "menu", "confirm_routine", "resume_offer", "ended", "routine"})
 
@@ -26,7 +28,8 @@ class StartRoutineHandler(IntentHandler):
             ctx.catalogue.find_routine(raw) if raw else None
         )
         if routine is None and raw:
-            return starting.list_routines(ctx, [line("unknown_routine", name=raw)])
+            heard = raw if len(raw) <= MAX_ECHOED_CHARS else raw[:MAX_ECHOED_CHARS] + "…"
+            return starting.list_routines(ctx, [line("unknown_routine", name=heard)])
         if routine is None:
             return starting.offer_suggestion(ctx)
         return starting.begin(ctx, routine.id)
