@@ -428,6 +428,7 @@ def test_the_database_files_are_readable_by_their_owner_only(tmp_path: Path) -> 
         "gentle-back.sqlite3": 0o600,
         "gentle-back.sqlite3-wal": 0o600,
         "gentle-back.sqlite3-shm": 0o600,
+        "gentle-back.sqlite3-writer.lock": 0o600,
     }
     store.close()
 

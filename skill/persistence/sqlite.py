@@ -10,6 +10,7 @@ checkpoints the WAL, so "delete my data" also removes the bytes from disk.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import random
@@ -184,13 +185,21 @@ class SqliteStore(Store):
     def _write(self) -> Iterator[sqlite3.Connection]:
         with self._errors():
             conn = self._conn()
-            conn.execute("BEGIN IMMEDIATE")
+            # SQLite's busy handler polls, so a writer committing in a loop can starve sleeping
+            # writers past the busy timeout. A blocking flock queues writers in the kernel and
+            # wakes one on release; a killed writer releases it too.
+            fd = os.open(f"{self._path}-writer.lock", os.O_RDWR | os.O_CREAT, 0o600)
             try:
-                yield conn
-                conn.execute("COMMIT")
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                    conn.execute("COMMIT")
+                finally:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
             finally:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
+                os.close(fd)
 
     def _conn(self) -> sqlite3.Connection:
         if self._closed:
