@@ -119,7 +119,20 @@ def read_yaml(path: Path, display: str | None = None) -> SourceDoc | list[Proble
         not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
     ):
         return [Problem(name, 1, "(file)", "file is empty")]
-    loader = yaml.SafeLoader(text)
+    found = _parse(name, text, FAST_LOADER)
+    syntax_error = isinstance(found, list) and any(p.field == "yaml" for p in found)
+    if syntax_error and FAST_LOADER is not yaml.SafeLoader:
+        found = _parse(name, text, yaml.SafeLoader)  # same error, pure-Python wording
+    return found
+
+
+#: libyaml's loader when PyYAML was built with it: about 4x faster on a large catalogue.
+FAST_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _parse(name: str, text: str, loader_class: type[yaml.SafeLoader]) -> SourceDoc | list[Problem]:
+    """Compose, map lines and construct one document with `loader_class`."""
+    loader = loader_class(text)
     try:
         node = loader.get_single_node()
         if node is None:
