@@ -117,7 +117,7 @@ def samples(preview: Preview) -> memoryview:
 
 
 @needs_espeak
-def test_a_spoken_preview_lasts_its_plan_changed_only_by_real_speech_and_sounds_outside_holds(
+def test_a_spoken_preview_lasts_its_plan_changed_only_by_speech_and_sounds_off_schedule(
     mixed: Session, mixed_spoken: Preview
 ) -> None:
     assert mixed_spoken.planned_seconds == pytest.approx(mixed.planned_seconds, abs=0.001)
@@ -126,7 +126,9 @@ def test_a_spoken_preview_lasts_its_plan_changed_only_by_real_speech_and_sounds_
         for part in mixed_spoken.segments
         if part.kind in ("speech", "sound", "prompt")
     )
-    overruns = sum(part.overrun_seconds for part in mixed_spoken.segments if part.kind == "hold")
+    overruns = sum(
+        part.overrun_seconds for part in mixed_spoken.segments if part.kind in ("hold", "rep")
+    )
     expected = mixed.planned_seconds + outside + overruns
     assert mixed_spoken.rendered_seconds == pytest.approx(expected, abs=0.01)
     assert len(mixed_spoken.segment) / 1000 == pytest.approx(
@@ -367,3 +369,15 @@ def test_the_offline_preview_voice_speaks_at_the_timing_models_rate_for_each_pac
     }
     assert wpm["slow"] < wpm["normal"] < wpm["brisk"]
     assert make_tts(settings).backend.cache_params() != speeds["normal"].cache_params()
+
+
+@needs_espeak
+def test_each_movement_rep_keeps_to_its_planned_length(mixed_spoken: Preview) -> None:
+    reps = [part for part in mixed_spoken.segments if part.kind == "rep"]
+    assert reps, "the fixture routine has movements"
+    for part in reps:  # padded to the plan, never cut short
+        assert part.rendered_seconds == pytest.approx(
+            part.planned_seconds + part.overrun_seconds, abs=0.001
+        )
+    planned = sum(part.planned_seconds for part in reps)
+    assert sum(part.overrun_seconds for part in reps) <= 0.02 * planned
