@@ -108,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
     from skill.audio.export import export_alexa_mp3
     from skill.audio.preview import render_preview
     from skill.audio.tts import TtsError, make_tts
-    from skill.catalogue import CatalogueError, load_catalogue
+    from skill.cli.loading import known_routine, load_or_report
     from skill.config import ConfigError, Settings
     from skill.timing import pace_named
     from skill.turns import build_session
@@ -120,15 +120,10 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.tts is not None:
         settings = replace(settings, tts_backend=args.tts)
-    try:
-        catalogue = load_catalogue(settings.sessions_dir)
-    except CatalogueError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
+    catalogue = load_or_report(settings.sessions_dir)
+    if catalogue is None:
         return 1
-    if args.routine not in catalogue.routines:
-        known = ", ".join(sorted(catalogue.routines)) or "(none)"
-        print(f"unknown routine {args.routine!r}; the routines are: {known}", file=sys.stderr)
+    if not known_routine(catalogue, args.routine):
         return 2
     session = build_session(
         catalogue,

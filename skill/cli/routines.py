@@ -9,10 +9,10 @@ how many of them are a modified variant, and how many steps are left out for it.
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Mapping, Sequence
 
-from skill.catalogue import Catalogue, CatalogueError, estimate_seconds, load_catalogue
+from skill.catalogue import Catalogue, estimate_seconds
+from skill.cli.loading import load_or_report
 from skill.config import Settings
 from skill.plan import plan_steps
 from skill.schema import PROFILES, Pose, Routine
@@ -88,13 +88,8 @@ def format_table(rows: Sequence[Sequence[str]]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
-    try:
-        catalogue = load_catalogue(settings.sessions_dir)
-    except CatalogueError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        count = len(exc.problems)
-        print(f"{count} problem{'s' if count != 1 else ''} found", file=sys.stderr)
+    catalogue = load_or_report(settings.sessions_dir, count=True)
+    if catalogue is None:
         return 1
     print(format_table(table_rows(catalogue)))
     return 0

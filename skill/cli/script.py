@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 PACES = ("slow", "normal", "brisk")
 PROFILES = ("disc", "stenosis", "unsure")
@@ -24,20 +23,15 @@ def _clock(seconds: float) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from skill.catalogue import CatalogueError, load_catalogue
+    from skill.cli.loading import known_routine, load_or_report
     from skill.config import Settings
     from skill.turns import build_session
 
     settings = Settings.from_env()
-    try:
-        catalogue = load_catalogue(settings.sessions_dir)
-    except CatalogueError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
+    catalogue = load_or_report(settings.sessions_dir)
+    if catalogue is None:
         return 1
-    if args.routine not in catalogue.routines:
-        known = ", ".join(sorted(catalogue.routines)) or "(none)"
-        print(f"unknown routine {args.routine!r}; the routines are: {known}", file=sys.stderr)
+    if not known_routine(catalogue, args.routine):
         return 2
     session = build_session(
         catalogue,

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from skill.catalogue import CatalogueError, load_catalogue
+from skill.cli.loading import report_problems
 from skill.config import Settings
 
 
@@ -34,10 +34,7 @@ def run(args: argparse.Namespace) -> int:
                 settings.sessions_dir, routine_files=paths, pose_dir=settings.sessions_dir / "poses"
             )
     except CatalogueError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        count = len(exc.problems)
-        print(f"{count} problem{'s' if count != 1 else ''} found", file=sys.stderr)
+        report_problems(exc.problems, count=True)
         return 1
     routines, poses = len(catalogue.routines), len(catalogue.poses)
     print(f"ok: {routines} routine{'s' if routines != 1 else ''}, {poses} poses")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from skill.flow import guiding, screens
 from skill.flow.core import Ctx, Reply, ask, line, log, tell
 from skill.records import CheckinRecord
-from skill.safety import Finding, assess, dominant_direction
+from skill.safety import Assessment, Finding, assess, dominant_direction
 from skill.ssml import Ssml
 
 SCORE_STAGES = ("pre_back", "pre_leg", "check_back", "check_leg")
@@ -58,7 +60,8 @@ def answer_trend(ctx: Ctx, trend: str | None) -> Reply:
     return ask(line("check_numbness"), reprompt=line("check_numbness_reprompt"))
 
 
-def _got_worse(ctx: Ctx) -> bool:
+def _assess(ctx: Ctx, **history: Any) -> Assessment:
+    """The thresholds table applied to this session's answers (and, given, the history)."""
     sess = ctx.sess
     return assess(
         pre_back=sess.pre_back,
@@ -67,7 +70,12 @@ def _got_worse(ctx: Ctx) -> bool:
         post_leg=sess.post_leg,
         leg_trend=sess.leg_trend,
         new_numbness=sess.numbness,
-    ).gentler_next
+        **history,
+    )
+
+
+def _got_worse(ctx: Ctx) -> bool:
+    return _assess(ctx).gentler_next
 
 
 def answer_numbness(ctx: Ctx, yes: bool) -> Reply:
@@ -97,13 +105,8 @@ def finish(ctx: Ctx) -> Reply:
     """Assess, adapt next time, store (with consent), speak the feedback, and end."""
     sess, user = ctx.sess, ctx.user
     history = _history(ctx)
-    result = assess(
-        pre_back=sess.pre_back,
-        pre_leg=sess.pre_leg,
-        post_back=sess.post_back,
-        post_leg=sess.post_leg,
-        leg_trend=sess.leg_trend,
-        new_numbness=sess.numbness,
+    result = _assess(
+        ctx,
         worse_streak=user.worse_streak,
         further_streak=user.further_streak,
         favourable_streak=user.favourable_streak,

@@ -5,16 +5,10 @@ from __future__ import annotations
 from skill.flow import guiding, screens
 from skill.flow.core import Ctx, Reply, ask, line
 from skill.ssml import Ssml, text
+from skill.state import ROUTINE_STAGES
 
 ONBOARDING = {"disclaimer", "consent", "profile", "redflags", "urgent"}
-CHECKIN = {
-    "check_back",
-    "check_leg",
-    "check_trend",
-    "check_numbness",
-    "check_redflags",
-    "check_redflag_brief",
-}
+CHECKIN = frozenset(s for s in ROUTINE_STAGES if s.startswith("check_"))
 
 
 def question(ctx: Ctx) -> tuple[list[Ssml], Ssml]:
