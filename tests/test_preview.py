@@ -381,3 +381,24 @@ def test_each_movement_rep_keeps_to_its_planned_length(mixed_spoken: Preview) ->
         )
     planned = sum(part.planned_seconds for part in reps)
     assert sum(part.overrun_seconds for part in reps) <= 0.02 * planned
+
+
+REAL_CATALOGUE = load_catalogue(Path(__file__).parent.parent / "sessions")
+
+
+@needs_espeak
+@pytest.mark.parametrize("pace", ["slow", "normal", "brisk"])
+@pytest.mark.parametrize("routine_id", sorted(REAL_CATALOGUE.routines))
+def test_an_offline_preview_of_every_routine_lasts_its_planned_time_within_two_percent(
+    cache_dir: Path, routine_id: str, pace: str
+) -> None:
+    session = build_session(REAL_CATALOGUE, routine_id, profile="disc", pace=pace)
+    settings = Settings(tts_backend="espeak", tts_cache_dir=cache_dir)
+    preview = render_preview(
+        session, make_tts(settings, rate_percent=pace_named(pace).rate_percent)
+    )
+    drift = abs(preview.rendered_seconds - preview.planned_seconds) / preview.planned_seconds
+    assert drift <= 0.02, (
+        f"{preview.rendered_seconds:.1f} s rendered, {preview.planned_seconds:.1f} s planned"
+    )
+    assert all(hold.within(0.02) for hold in preview.holds)
