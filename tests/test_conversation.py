@@ -12,7 +12,7 @@ from ask_sdk_core.skill import CustomSkill
 from skill.builder import build_skill
 from skill.catalogue import Catalogue
 from skill.config import Settings
-from skill.persistence import Store
+from skill.persistence import Store, build_store
 
 LUTW = ("legs up the wall", "legs-up-the-wall")
 
@@ -349,13 +349,18 @@ def test_help_during_a_routine_lists_the_controls_and_keeps_the_session_open(
     assert helped.says("next", "previous", "this hurts") and not helped.ended
 
 
-def test_an_unknown_settings_secret_is_not_needed_to_build_the_skill_on_sqlite(
+def test_without_a_configured_secret_the_sqlite_store_creates_one_beside_the_database(
     tmp_path: Path, catalogue: Catalogue
 ) -> None:
     settings = Settings(sqlite_path=tmp_path / "db.sqlite3")
-    talk = Conversation(build_skill(settings, catalogue=catalogue))
-    assert talk.launch().says("welcome")
-    assert TEST_SECRET not in (tmp_path / "user-key.secret").read_bytes()
+    store = build_store(settings)
+    try:
+        talk = Conversation(build_skill(settings, catalogue=catalogue, store=store))
+        assert talk.launch().says("welcome")
+    finally:
+        store.close()
+    secret = (tmp_path / "user-key.secret").read_bytes()
+    assert len(secret) >= 32 and TEST_SECRET not in secret
 
 
 @pytest.mark.parametrize(
