@@ -7,7 +7,12 @@ from datetime import datetime
 from skill.flow import guiding, screens
 from skill.flow.core import Ctx, Reply, ask, line, minutes_phrase, spoken_list
 from skill.plan import plan_steps
-from skill.safety import RESUME_WINDOW, dominant_direction, urgent_screen_due
+from skill.safety import (
+    FAVOURABLE_STREAK_TO_PROGRESS,
+    RESUME_WINDOW,
+    dominant_direction,
+    urgent_screen_due,
+)
 from skill.schema import Routine
 from skill.ssml import Ssml, text
 from skill.state import ResumePoint
@@ -28,35 +33,42 @@ def _parse(moment: str | None) -> datetime | None:
 
 
 def _usable(ctx: Ctx, routine: Routine) -> bool:
-    plan = plan_steps(
-        routine,
-        ctx.catalogue.poses,
-        guiding.profile_of(ctx),
-        avoid_directions=guiding.avoided_directions(ctx),
-    )
-    direction = dominant_direction(plan)
-    return bool(plan) and direction not in ctx.user.avoid_directions
+    """Whether to offer a routine: something is left to do, and the direction it leans on (as
+    written, before anything is dropped) is not one that sent this user's symptoms further down.
+    """
+    profile = guiding.profile_of(ctx)
+    avoided = guiding.avoided_directions(ctx)
+    leaning = dominant_direction(plan_steps(routine, ctx.catalogue.poses, profile))
+    remaining = plan_steps(routine, ctx.catalogue.poses, profile, avoid_directions=avoided)
+    return bool(remaining) and leaning not in avoided
 
 
-def suggest_routine(ctx: Ctx) -> str | None:
-    """The routine to offer today, following the profile, recent results and what is left."""
+def suggest_routine(ctx: Ctx) -> tuple[str | None, bool]:
+    """The routine to offer today, and whether it is a step up.
+
+    After a worse session: the gentlest usable routine. After sessions that went well in a row:
+    the next routine of the profile's progression. Otherwise the routine done last time, when it
+    is still usable, or the profile's first choice.
+    """
     routines = ctx.catalogue.routines
-    order = [r for r in SUGGESTION_ORDER.get(guiding.profile_of(ctx), ()) if r in routines]
-    if ctx.remembers_ratings and ctx.user.gentler_next:
-        order = [r for r in GENTLE_FIRST if r in routines] + order
-    order += [r.id for r in ctx.catalogue.ordered() if r.id not in order]
-    usable = [r for r in order if _usable(ctx, routines[r])]
+    usable = [r.id for r in ctx.catalogue.ordered() if _usable(ctx, r)]
+    progression = [r for r in SUGGESTION_ORDER.get(guiding.profile_of(ctx), ()) if r in usable]
     if not usable:
-        return None
-    if (
-        ctx.remembers_ratings
-        and ctx.user.favourable_streak >= 2
-        and ctx.user.last_routine in usable
-    ):
-        position = usable.index(ctx.user.last_routine)
-        if position + 1 < len(usable):
-            return usable[position + 1]
-    return usable[0]
+        return None, False
+    remembered = ctx.remembers_ratings
+    if remembered and ctx.user.gentler_next:
+        gentle = [r for r in GENTLE_FIRST if r in usable]
+        return (gentle or progression or usable)[0], False
+    last = ctx.user.last_routine
+    if last in progression:
+        position = progression.index(last)
+        ready = remembered and ctx.user.favourable_streak >= FAVOURABLE_STREAK_TO_PROGRESS
+        if ready and position + 1 < len(progression):
+            return progression[position + 1], True
+        return last, False
+    if last in routines and last in usable:
+        return last, False
+    return (progression or usable)[0], False
 
 
 def routine_minutes(ctx: Ctx, routine_id: str) -> str:
@@ -72,12 +84,14 @@ def routine_minutes(ctx: Ctx, routine_id: str) -> str:
 def offer_suggestion(ctx: Ctx, preface: list[Ssml] | None = None) -> Reply:
     """Offer one routine by name (yes starts it), or ask which one."""
     parts = list(preface or [])
-    routine_id = suggest_routine(ctx)
+    routine_id, step_up = suggest_routine(ctx)
     if routine_id is None:
         return menu(ctx, parts)
     title = ctx.catalogue.routines[routine_id].title
     if ctx.remembers_ratings and ctx.user.gentler_next:
         parts.append(line("suggest_gentler"))
+    elif step_up:
+        parts.append(line("suggest_progress", routine=title))
     ctx.sess.stage = "confirm_routine"
     ctx.sess.pending_routine = routine_id
     return ask(
