@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -71,7 +72,7 @@ def exercise_words(catalogue: Catalogue) -> list[str]:
 
 
 def checkin_rows(path: Path) -> int:
-    with sqlite3.connect(path) as db:
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
         count: int = db.execute("SELECT COUNT(*) FROM checkins").fetchone()[0]
     return count
 
