@@ -46,6 +46,8 @@ ESPEAK_WPM_PER_RATE_PERCENT: Final = 1.07
 def espeak_wpm_for_rate(rate_percent: int) -> int:
     """The espeak-ng speed that speaks at the timing model's rate for a prosody rate."""
     return round(ESPEAK_WPM_AT_95_PERCENT + ESPEAK_WPM_PER_RATE_PERCENT * (rate_percent - 95))
+
+
 #: Seconds gTTS may wait for Google before we call it unreachable.
 GTTS_TIMEOUT_SECONDS: Final = 10.0
 
