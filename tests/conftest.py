@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from alexa import TEST_SECRET, Conversation
 from ask_sdk_core.skill import CustomSkill
+from offline import network_attempts  # noqa: F401  (shared fixture)
 
 from skill.catalogue import Catalogue, load_catalogue
 from skill.config import DEFAULT_SESSIONS_DIR, Settings

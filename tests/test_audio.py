@@ -10,9 +10,8 @@ import argparse
 import io
 import logging
 import shutil
-import socket
 import wave
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -20,6 +19,7 @@ from typing import Any, BinaryIO
 import gtts
 import pytest
 import requests
+from offline import NetworkBlockedError
 
 from skill.audio import AudioSegment, sounds
 from skill.audio.export import (
@@ -52,24 +52,7 @@ needs_espeak = pytest.mark.skipif(
 ALL_SOUNDS = [*sounds.SOUNDS, "hold-bed-30s"]
 
 
-class NetworkBlockedError(RuntimeError):
-    """Raised by the test guard instead of opening a connection (not an OSError, so no HTTP
-    library mistakes it for an outage and quietly carries on)."""
-
-
-@pytest.fixture(autouse=True)
-def network_attempts(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[object]]:
-    attempts: list[object] = []
-
-    def refuse(*args: object, **kwargs: object) -> None:
-        attempts.append(args)
-        raise NetworkBlockedError(f"tests must not use the network: {args!r}")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
-    yield attempts
-    assert not attempts, f"a test tried to reach the network: {attempts}"
+pytestmark = pytest.mark.usefixtures("network_attempts")
 
 
 def tone(ms: int = 300, freq_hz: int = 440) -> AudioSegment:

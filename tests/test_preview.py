@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import io
 import shutil
-import socket
-from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 
@@ -39,22 +37,7 @@ needs_espeak = pytest.mark.skipif(
 )
 
 
-class NetworkBlockedError(RuntimeError):
-    """Raised instead of opening a connection."""
-
-
-@pytest.fixture(autouse=True)
-def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    attempts: list[object] = []
-
-    def refuse(*args: object, **kwargs: object) -> None:
-        attempts.append(args)
-        raise NetworkBlockedError(f"tests must not use the network: {args!r}")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
-    yield
-    assert not attempts, f"a test tried to reach the network: {attempts}"
+pytestmark = pytest.mark.usefixtures("network_attempts")
 
 
 class PacedVoice:
