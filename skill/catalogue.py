@@ -16,7 +16,8 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from skill.schema import PROFILES, Modify, Pose, Routine
+from skill.choices import PROFILES
+from skill.schema import Modify, Pose, Routine
 from skill.yamlsource import Loc, Problem, SourceDoc, format_loc, read_yaml
 
 #: A routine must last this long at normal pace, for every profile (clinical-safety doc, 6).

@@ -22,7 +22,8 @@ from pydantic import (
     model_validator,
 )
 
-PROFILES: tuple[str, ...] = ("disc", "stenosis", "unsure")
+from skill.choices import PROFILES
+
 ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 
 MIN_HOLD_SECONDS = 5

@@ -14,11 +14,10 @@ from datetime import datetime
 from functools import cache
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
+from skill.choices import PACES, PROFILES, VERBOSITIES
+
 USER_SCHEMA_VERSION = 1
 SESSION_SCHEMA_VERSION = 1
-PACES = ("slow", "normal", "brisk")
-VERBOSITIES = ("full", "brief")
-PROFILES = ("disc", "stenosis", "unsure")
 #: Stages that only make sense with a routine under way.
 ROUTINE_STAGES = frozenset(
     {

@@ -35,6 +35,7 @@ from functools import cached_property, lru_cache
 from typing import Final, Generic, Literal, NamedTuple, TypeVar
 
 from skill.catalogue import Catalogue
+from skill.choices import PROFILES
 from skill.limits import (
     MAX_AUDIO_SECONDS,
     MAX_AUDIO_TAGS,
@@ -44,7 +45,7 @@ from skill.limits import (
 )
 from skill.phrases import phrases
 from skill.plan import PlannedStep, plan_steps
-from skill.schema import PROFILES, Direction
+from skill.schema import Direction
 from skill.ssml import EMPTY, Ssml, audio, check, join, pause, plain, prosody, speak, text
 from skill.timeline import COPY, VERBOSITIES, Event, Pause, Sound, Speech, build_timeline
 from skill.timing import SOUND_SECONDS, Pace, pace_named, speech_seconds, spoken_duration

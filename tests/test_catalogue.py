@@ -24,10 +24,11 @@ from skill.catalogue import (
     load_catalogue,
     normalise_phrase,
 )
+from skill.choices import PROFILES
 from skill.cli import main
-from skill.cli.routines import format_clock
+from skill.cli.loading import clock as format_clock
 from skill.plan import plan_steps
-from skill.schema import PROFILES, parse_duration
+from skill.schema import parse_duration
 from skill.yamlsource import Problem
 
 TESTS = Path(__file__).resolve().parent

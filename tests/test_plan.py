@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 
 from skill.catalogue import Catalogue, CatalogueError, load_catalogue
+from skill.choices import PROFILES
 from skill.config import DEFAULT_SESSIONS_DIR
 from skill.plan import PlannedStep, plan_steps, resolve_pose
-from skill.schema import MIN_HOLD_SECONDS, PROFILES, Direction, Modify, Pose, Routine
+from skill.schema import MIN_HOLD_SECONDS, Direction, Modify, Pose, Routine
 
 LIBRARY = Path(__file__).resolve().parent / "fixtures" / "library"
 

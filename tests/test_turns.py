@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from skill.catalogue import Catalogue, load_catalogue, normalise_phrase
+from skill.choices import PACES, PROFILES
 from skill.cli import main
 from skill.config import DEFAULT_SESSIONS_DIR
 from skill.limits import (
@@ -26,7 +27,7 @@ from skill.limits import (
     MAX_SSML_CHARS,
 )
 from skill.phrases import phrases
-from skill.schema import PROFILES, Modify, Pose, Routine, Sides
+from skill.schema import Modify, Pose, Routine, Sides
 from skill.ssml import check, plain, speak
 from skill.timeline import Pause, Speech
 from skill.timing import SOUND_SECONDS, pace_named, speech_seconds
@@ -42,7 +43,7 @@ from skill.turns import (
 
 FIXTURES = Path(__file__).parent / "fixtures" / "engine"
 SOURCES = {"fixtures": FIXTURES, "sessions": DEFAULT_SESSIONS_DIR}
-PACES = ("slow", "normal", "brisk")
+
 VERBOSITIES = ("full", "brief")
 AUDIO = "https://audio.example.com/gentle-back"
 COPY = phrases("pacing")

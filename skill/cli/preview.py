@@ -17,11 +17,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, TextIO
 
+from skill.cli.loading import add_session_options, clock, load_session
+
 if TYPE_CHECKING:
     from skill.audio.preview import Preview
 
-PACES: Final = ("slow", "normal", "brisk")
-PROFILES: Final = ("disc", "stenosis", "unsure")
 TTS_BACKENDS: Final = ("espeak", "gtts")
 #: Only the sound names matter to a preview, which renders every sound locally.
 PREVIEW_AUDIO_BASE: Final = "https://preview.invalid/audio"
@@ -32,20 +32,11 @@ BAR_INTERVAL_SECONDS: Final = 0.1
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add preview's options: routine, profile, pace, verbosity, speech backend and output."""
-    parser.add_argument("routine", metavar="ROUTINE", help="the routine id")
-    parser.add_argument("--profile", choices=PROFILES, default="unsure")
-    parser.add_argument("--pace", choices=PACES, default="normal")
-    parser.add_argument("--brief", action="store_true", help="brief verbosity (default: full)")
+    add_session_options(parser)
     parser.add_argument(
         "--tts", choices=TTS_BACKENDS, help="speech backend (default: GENTLE_BACK_TTS, else espeak)"
     )
     parser.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.mp3")
-
-
-def clock(seconds: float) -> str:
-    """`452.3` -> `7:32`: minutes and seconds, rounded to the nearest second."""
-    minutes, rest = divmod(round(seconds), 60)
-    return f"{minutes}:{rest:02d}"
 
 
 class ProgressBar:
@@ -108,10 +99,8 @@ def run(args: argparse.Namespace) -> int:
     from skill.audio.export import export_alexa_mp3
     from skill.audio.preview import render_preview
     from skill.audio.tts import TtsError, make_tts
-    from skill.cli.loading import known_routine, load_or_report
     from skill.config import ConfigError, Settings
     from skill.timing import pace_named
-    from skill.turns import build_session
 
     try:
         settings = Settings.from_env()
@@ -120,19 +109,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.tts is not None:
         settings = replace(settings, tts_backend=args.tts)
-    catalogue = load_or_report(settings.sessions_dir)
-    if catalogue is None:
-        return 1
-    if not known_routine(catalogue, args.routine):
-        return 2
-    session = build_session(
-        catalogue,
-        args.routine,
-        profile=args.profile,
-        pace=args.pace,
-        verbosity="brief" if args.brief else "full",
-        audio_base_url=PREVIEW_AUDIO_BASE,
-    )
+    session = load_session(settings.sessions_dir, args, PREVIEW_AUDIO_BASE)
+    if isinstance(session, int):
+        return session
     tts = make_tts(settings, rate_percent=pace_named(args.pace).rate_percent)
     bar = ProgressBar(sys.stderr, interactive=sys.stderr.isatty())
     try:

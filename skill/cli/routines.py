@@ -12,10 +12,11 @@ import argparse
 from collections.abc import Mapping, Sequence
 
 from skill.catalogue import Catalogue, estimate_seconds
-from skill.cli.loading import load_or_report
+from skill.choices import PROFILES
+from skill.cli.loading import clock, load_or_report
 from skill.config import Settings
 from skill.plan import plan_steps
-from skill.schema import PROFILES, Pose, Routine
+from skill.schema import Pose, Routine
 
 DURATION_HEADER = "normal pace"
 COLUMN_GAP = "  "
@@ -27,12 +28,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "shortest plan to the one with the longest. Each profile column counts the poses that "
         "profile is offered, how many are a modified variant, and how many are left out."
     )
-
-
-def format_clock(seconds: float) -> str:
-    """`605.4` -> `10:05`: minutes and seconds, rounded to the nearest second."""
-    minutes, secs = divmod(round(seconds), 60)
-    return f"{minutes}:{secs:02d}"
 
 
 def _plural(count: int, word: str) -> str:
@@ -57,7 +52,7 @@ def duration_range(routine: Routine, library: Mapping[str, Pose]) -> str:
     seconds = [
         estimate_seconds(routine, plan_steps(routine, library, profile)) for profile in PROFILES
     ]
-    shortest, longest = format_clock(min(seconds)), format_clock(max(seconds))
+    shortest, longest = clock(min(seconds)), clock(max(seconds))
     return shortest if shortest == longest else f"{shortest}-{longest}"
 
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+from skill.choices import PACES
 from skill.flow import checkin, guiding, memory, onboarding, prompts, screens, starting
 from skill.flow.core import Ctx, Reply, ask, line, tell
 from skill.safety import parse_score
 from skill.schema import Direction
-
-PACES = ("slow", "normal", "brisk")
 
 
 def answer_yes_no(ctx: Ctx, yes: bool) -> Reply:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from skill.choices import PROFILES
 from skill.flow import screens, starting
 from skill.flow.core import Ctx, Reply, ask, line, tell
 from skill.safety import urgent_screen_due
 from skill.ssml import Ssml
 from skill.state import iso
-
-PROFILES = ("disc", "stenosis", "unsure")
 
 
 def needs_onboarding(ctx: Ctx) -> bool:
