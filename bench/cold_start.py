@@ -19,7 +19,7 @@ import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from bench import Figure, median
 from bench.envelopes import SECRET, SKILL_ID, launch, seed_users, user_id
@@ -45,8 +45,8 @@ BARE_CODE: Final = _TIMED.format(
 )
 
 
-def sample(code: str, event: str, env: dict[str, str]) -> float:
-    """Run `code` in a fresh interpreter with `event` on stdin; return its timed seconds."""
+def _fresh_process(code: str, event: str, env: dict[str, str]) -> dict[str, Any]:
+    """Run `code` in a fresh interpreter with `event` on stdin; return its last JSON line."""
     done = subprocess.run(
         [sys.executable, "-c", code],
         input=event,
@@ -59,8 +59,13 @@ def sample(code: str, event: str, env: dict[str, str]) -> float:
     )
     if done.returncode != 0:
         raise RuntimeError(f"cold-start process failed:\n{done.stderr[-3000:]}")
-    result = json.loads(done.stdout.strip().splitlines()[-1])
-    seconds: float = result["seconds"]
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def sample(code: str, event: str, env: dict[str, str]) -> float:
+    """Run `code` in a fresh interpreter with `event` on stdin; return its timed seconds."""
+    seconds: float = _fresh_process(code, event, env)["seconds"]
     return seconds
 
 
@@ -99,19 +104,7 @@ def breakdown(event: str, env: dict[str, str], runs: int = 3) -> tuple[dict[str,
     samples: list[list[float]] = []
     boto3 = False
     for _ in range(runs):
-        done = subprocess.run(
-            [sys.executable, "-c", _PHASES],
-            input=event,
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-            env=env,
-            timeout=120,
-            check=False,
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"cold-start breakdown failed:\n{done.stderr[-3000:]}")
-        result = json.loads(done.stdout.strip().splitlines()[-1])
+        result = _fresh_process(_PHASES, event, env)
         samples.append(result["seconds"])
         boto3 = boto3 or result["boto3"]
     phases = {name: 1000 * median([s[i] for s in samples]) for i, name in enumerate(PHASES)}
